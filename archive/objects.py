@@ -1,0 +1,171 @@
+"""Stored objects: record, seal, open and shred them, with the audit log.
+
+The order of writes makes a crash at any point harmless: the object's row
+and wrapped data key are committed as ``pending`` before a byte is sent,
+the row becomes ``stored`` (with its digest) only after the store holds
+every byte, and :func:`recover_pending` settles whatever a crash left.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import BinaryIO
+
+from sqlalchemy import delete, select
+
+from archive import audit
+from archive.context import Archive
+from archive.errors import ObjectUnknown
+from archive.models import DataKey, StoredObject, utcnow
+from storage.errors import KeyMissing
+from storage.keyring import WrappedKey
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+STORED = "stored"
+SHREDDED = "shredded"
+
+
+def store_object(
+    archive: Archive,
+    source: BinaryIO,
+    *,
+    kind: str,
+    actor: str,
+    reason: str | None = None,
+) -> StoredObject:
+    """Encrypt and store everything ``source`` yields; return the stored row."""
+    prepared = archive.vault.prepare()
+    with archive.sessions.begin() as session:
+        session.add(
+            StoredObject(
+                id=prepared.object_id,
+                blob_key=prepared.blob_key,
+                kind=kind,
+                state=PENDING,
+            )
+        )
+        session.flush()
+        session.add(
+            DataKey(
+                object_id=prepared.object_id,
+                kek_id=prepared.wrapped.kek_id,
+                wrapped=prepared.wrapped.blob,
+            )
+        )
+
+    try:
+        sealed = archive.vault.seal(prepared, source)
+    except BaseException:
+        _forget_pending(archive, prepared.object_id, prepared.blob_key)
+        raise
+
+    with archive.sessions.begin() as session:
+        row = session.get_one(StoredObject, prepared.object_id)
+        row.state = STORED
+        row.size = sealed.size
+        row.stored_size = sealed.stored_size
+        row.sha256 = sealed.sha256
+        row.stored_at = utcnow()
+        audit.append(
+            session,
+            actor=actor,
+            action="object.store",
+            target=f"object:{row.id}",
+            reason=reason,
+            detail={"kind": kind, "size": sealed.size},
+        )
+    log.info("object %s stored (%d bytes)", prepared.object_id, sealed.size)
+    return row
+
+
+def _forget_pending(archive: Archive, object_id: str, blob_key: str) -> None:
+    """Undo a put that failed: no bytes under the key, no row left behind."""
+    try:
+        archive.store.delete(blob_key)
+    except Exception:  # the store may be the thing that failed
+        log.warning("object %s: could not remove a failed put; left pending", object_id)
+        return
+    with archive.sessions.begin() as session:
+        session.execute(delete(DataKey).where(DataKey.object_id == object_id))
+        session.execute(delete(StoredObject).where(StoredObject.id == object_id))
+
+
+def open_object(
+    archive: Archive, object_id: str, *, actor: str, reason: str | None = None
+) -> BinaryIO:
+    """Open an object's plaintext, writing the audit entry before any byte.
+
+    Authorisation is the caller's duty; this is the single door through
+    which plaintext leaves the vault, so the entry is never skipped.
+    """
+    with archive.sessions.begin() as session:
+        row = session.get(StoredObject, object_id)
+        if row is None or row.state == PENDING:
+            raise ObjectUnknown(f"no stored object has the id {object_id}")
+        key = session.get(DataKey, object_id)
+        if row.state == SHREDDED or key is None:
+            raise KeyMissing(
+                f"object {object_id} was shredded; its content cannot be recovered"
+            )
+        wrapped = WrappedKey(key.kek_id, key.wrapped)
+        audit.append(
+            session,
+            actor=actor,
+            action="object.read",
+            target=f"object:{object_id}",
+            reason=reason,
+        )
+        blob_key = row.blob_key
+    return archive.vault.open(object_id, blob_key, wrapped)
+
+
+def shred_object(archive: Archive, object_id: str, *, actor: str, reason: str) -> None:
+    """Destroy an object's data key so that no copy of it can be read again.
+
+    The ciphertext is deleted from the store too, but that is tidiness, not
+    the guarantee: copies in backups stay unreadable because the only key
+    that opened them is gone.
+    """
+    with archive.sessions.begin() as session:
+        row = session.get(StoredObject, object_id)
+        if row is None:
+            raise ObjectUnknown(f"no stored object has the id {object_id}")
+        session.execute(delete(DataKey).where(DataKey.object_id == object_id))
+        row.state = SHREDDED
+        audit.append(
+            session,
+            actor=actor,
+            action="object.shred",
+            target=f"object:{object_id}",
+            reason=reason,
+        )
+        blob_key = row.blob_key
+    archive.store.delete(blob_key)
+    log.info("object %s shredded", object_id)
+
+
+def recover_pending(
+    archive: Archive, older_than: timedelta = timedelta(hours=1)
+) -> int:
+    """Settle objects a crash left pending: remove their bytes and rows.
+
+    A pending object was never reported as stored to anyone, so removing it
+    loses nothing; the caller that crashed will store its source again. Only
+    rows older than ``older_than`` are touched, so that a put still under way
+    in another process is left alone.
+    """
+    cutoff = utcnow() - older_than
+    with archive.sessions() as session:
+        pending = session.scalars(
+            select(StoredObject).where(
+                StoredObject.state == PENDING, StoredObject.created_at <= cutoff
+            )
+        ).all()
+    for row in pending:
+        _forget_pending(archive, row.id, row.blob_key)
+    if pending:
+        log.info("settled %d objects left pending by an interrupted run", len(pending))
+    return len(pending)
