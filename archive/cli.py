@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from archive import audit, fixity, keys, objects
+from archive import audit, fixity, keys, objects, roster
 from archive.config import Settings, load_settings
 from archive.context import Archive, open_archive, open_blob_store_for
 from archive.db import create_db_engine, migrate
@@ -210,6 +210,31 @@ def verify(state: AppState, deep: bool) -> None:
 
     if failed:
         raise click.exceptions.Exit(1)
+
+
+@cli.group("roster")
+def roster_group() -> None:
+    """Load the district's roster of students."""
+
+
+@roster_group.command("import")
+@click.argument(
+    "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@pass_state
+def roster_import(state: AppState, csv_file: Path) -> None:
+    """Load or update students from CSV_FILE; a file with any problem loads nothing.
+
+    Columns: student_id, last_name, first_name, middle_name, birth_date
+    (YYYY-MM-DD), grad_year, last_school, status (current or alumni),
+    other_names (earlier names as "Last, First Middle", separated by ";").
+    """
+    report = roster.import_roster(state.archive().sessions, csv_file, actor=cli_actor())
+    click.echo(
+        f"roster loaded: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+        + (f"; {report.names_kept} earlier names kept" if report.names_kept else "")
+    )
 
 
 @cli.group("keys")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from archive.models import UTCDateTime
+from archive.models.core import UTCDateTime
 
 revision = "0001_core"
 down_revision = None

@@ -1,8 +1,4 @@
-"""The database tables of the archive's core: stored objects, data keys, audit.
-
-Later capabilities (students, documents, orders) add their own modules of
-models and their own migrations; they all share :class:`Base`.
-"""
+"""The core tables: stored objects, their data keys, and the audit log."""
 
 from __future__ import annotations
 
