@@ -9,10 +9,12 @@ every byte, and :func:`recover_pending` settles whatever a crash left.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import timedelta
 from typing import BinaryIO
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from archive import audit
 from archive.context import Archive
@@ -28,15 +30,14 @@ STORED = "stored"
 SHREDDED = "shredded"
 
 
-def store_object(
-    archive: Archive,
-    source: BinaryIO,
-    *,
-    kind: str,
-    actor: str,
-    reason: str | None = None,
-) -> StoredObject:
-    """Encrypt and store everything ``source`` yields; return the stored row."""
+def seal_pending(archive: Archive, source: BinaryIO, *, kind: str) -> StoredObject:
+    """Encrypt and store ``source``, leaving the object ``pending``.
+
+    The caller confirms it with :func:`confirm_stored` in the same
+    transaction that records what the object is for (a document, say), so
+    a crash in between leaves a pending object that :func:`recover_pending`
+    removes, never an object that nothing refers to.
+    """
     prepared = archive.vault.prepare()
     with archive.sessions.begin() as session:
         session.add(
@@ -64,20 +65,49 @@ def store_object(
 
     with archive.sessions.begin() as session:
         row = session.get_one(StoredObject, prepared.object_id)
-        row.state = STORED
         row.size = sealed.size
         row.stored_size = sealed.stored_size
         row.sha256 = sealed.sha256
-        row.stored_at = utcnow()
-        audit.append(
-            session,
-            actor=actor,
-            action="object.store",
-            target=f"object:{row.id}",
-            reason=reason,
-            detail={"kind": kind, "size": sealed.size},
-        )
-    log.info("object %s stored (%d bytes)", prepared.object_id, sealed.size)
+    return row
+
+
+def confirm_stored(
+    session: Session,
+    object_id: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+) -> StoredObject:
+    """Mark a sealed object stored and audit it, in the caller's transaction."""
+    row = session.get_one(StoredObject, object_id)
+    if row.state != PENDING:
+        raise ValueError(f"object {object_id} is {row.state}, not pending")
+    row.state = STORED
+    row.stored_at = utcnow()
+    audit.append(
+        session,
+        actor=actor,
+        action="object.store",
+        target=f"object:{object_id}",
+        reason=reason,
+        detail={"kind": row.kind, "size": row.size},
+    )
+    return row
+
+
+def store_object(
+    archive: Archive,
+    source: BinaryIO,
+    *,
+    kind: str,
+    actor: str,
+    reason: str | None = None,
+) -> StoredObject:
+    """Encrypt and store everything ``source`` yields; return the stored row."""
+    sealed = seal_pending(archive, source, kind=kind)
+    with archive.sessions.begin() as session:
+        row = confirm_stored(session, sealed.id, actor=actor, reason=reason)
+    log.info("object %s stored (%d bytes)", row.id, row.size or 0)
     return row
 
 
@@ -91,6 +121,16 @@ def _forget_pending(archive: Archive, object_id: str, blob_key: str) -> None:
     with archive.sessions.begin() as session:
         session.execute(delete(DataKey).where(DataKey.object_id == object_id))
         session.execute(delete(StoredObject).where(StoredObject.id == object_id))
+
+
+def discard_pending(archive: Archive, object_id: str) -> None:
+    """Remove a sealed object that its caller decided not to confirm."""
+    with archive.sessions() as session:
+        row = session.get_one(StoredObject, object_id)
+        if row.state != PENDING:
+            raise ValueError(f"object {object_id} is {row.state}, not pending")
+        blob_key = row.blob_key
+    _forget_pending(archive, object_id, blob_key)
 
 
 def open_object(
@@ -148,7 +188,9 @@ def shred_object(archive: Archive, object_id: str, *, actor: str, reason: str) -
 
 
 def recover_pending(
-    archive: Archive, older_than: timedelta = timedelta(hours=1)
+    archive: Archive,
+    older_than: timedelta = timedelta(hours=1),
+    kinds: Collection[str] | None = None,
 ) -> int:
     """Settle objects a crash left pending: remove their bytes and rows.
 
@@ -159,11 +201,12 @@ def recover_pending(
     """
     cutoff = utcnow() - older_than
     with archive.sessions() as session:
-        pending = session.scalars(
-            select(StoredObject).where(
-                StoredObject.state == PENDING, StoredObject.created_at <= cutoff
-            )
-        ).all()
+        query = select(StoredObject).where(
+            StoredObject.state == PENDING, StoredObject.created_at <= cutoff
+        )
+        if kinds is not None:
+            query = query.where(StoredObject.kind.in_(kinds))
+        pending = session.scalars(query).all()
     for row in pending:
         _forget_pending(archive, row.id, row.blob_key)
     if pending:
