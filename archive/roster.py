@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import audit
 from archive.errors import ArchiveError
-from archive.models import Student, StudentName, utcnow
+from archive.models import Document, Student, StudentName, utcnow
 from archive.models.students import CURRENT, EARLIER
 
 log = logging.getLogger(__name__)
@@ -234,6 +234,12 @@ def _apply(session: Session, row: RosterRow, report: ImportReport) -> None:
         student.version += 1
         student.updated_at = utcnow()
         report.updated += 1
+        # The index shows the student's names beside each document.
+        session.execute(
+            update(Document)
+            .where(Document.student_id == row.student_id)
+            .values(version=Document.version + 1)
+        )
         if before[0] != row.name:
             report.names_kept += 1
     else:

@@ -8,12 +8,17 @@ from archive.models.core import (
     UTCDateTime,
     utcnow,
 )
+from archive.models.documents import Document, IngestBatch, IngestFile, Page
 from archive.models.students import Student, StudentName
 
 __all__ = [
     "AuditEntry",
     "Base",
     "DataKey",
+    "Document",
+    "IngestBatch",
+    "IngestFile",
+    "Page",
     "StoredObject",
     "Student",
     "StudentName",
