@@ -279,6 +279,9 @@ def keys_retire(state: AppState, kek_id: str) -> None:
 
 def main() -> None:
     """Run the command line, turning known failures into a message and a status."""
+    # The document commands register themselves on the group when imported.
+    import archive.cli_documents  # noqa: F401
+
     try:
         # Without standalone mode click returns an Exit's status instead of
         # exiting, and leaves our own exceptions to the handlers below.
