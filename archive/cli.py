@@ -22,6 +22,7 @@ from archive.config import Settings, load_settings
 from archive.context import Archive, open_archive, open_blob_store_for
 from archive.db import create_db_engine, migrate
 from archive.errors import ArchiveError
+from archive.indexing import open_index, verify_index
 from archive.models import DataKey, StoredObject
 from archive.progress import progress_bar
 from storage.errors import StorageError
@@ -208,8 +209,31 @@ def verify(state: AppState, deep: bool) -> None:
         click.echo(f"FAILED audit log: {chain.problem}", err=True)
         failed = True
 
+    failed |= not _verify_index(archive)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _verify_index(archive: Archive) -> bool:
+    """Report documents missing from the search index or stale in it."""
+    with open_index(archive) as index:
+        report = verify_index(archive, index)
+    for label, ids in (
+        ("missing from", report.missing),
+        ("stale in", report.stale),
+        ("unknown to the database but in", report.unknown),
+    ):
+        for document_id in ids:
+            click.echo(f"FAILED document {document_id}: {label} the index", err=True)
+    problems = len(report.missing) + len(report.stale) + len(report.unknown)
+    if problems:
+        click.echo(
+            f"index: {problems} problems; `records index rebuild` repairs them",
+            err=True,
+        )
+    else:
+        click.echo("index: in step with the database")
+    return report.ok
 
 
 @cli.group("roster")

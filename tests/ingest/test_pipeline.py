@@ -288,3 +288,29 @@ def test_the_account_of_each_file_is_kept(env: dict[str, str], tmp_path: Path) -
         archive.close()
 
     assert [(a.path, a.status) for a in account] == [(str(pdf), "archived")]
+
+
+def test_verify_finds_a_document_missing_from_the_index_and_rebuild_repairs_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    (archived, _) = lines(
+        records(env, "ingest", str(pdf_copy(tmp_path / "t.pdf", 4)), "--json")
+    )
+    archive = open_archive(load_settings(env))
+    try:
+        with open_index(archive) as index:
+            index.remove([str(archived["document_id"])])
+    finally:
+        archive.close()
+
+    broken = records(env, "verify")
+    rebuilt = records(env, "index", "rebuild")
+    repaired = records(env, "verify")
+
+    assert broken.returncode == 1
+    assert (
+        f"document {archived['document_id']}: missing from the index" in broken.stderr
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 documents" in rebuilt.stdout
+    assert repaired.returncode == 0, repaired.stderr
