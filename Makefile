@@ -4,10 +4,11 @@
 setup:
 	scripts/setup.sh
 
-# Set up, create an archive on embedded defaults, and prove it stores,
-# reads back and verifies an encrypted object.
+# Set up, build a demo archive on embedded defaults from invented records
+# (roster, ingest with OCR, review, search), then prove that it stores,
+# reads back and verifies encrypted objects.
 demo: setup
-	.venv/bin/records init
+	.venv/bin/records demo
 	.venv/bin/records selfcheck
 	.venv/bin/records verify
 

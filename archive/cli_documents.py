@@ -6,7 +6,9 @@ keeps each module to one kind of work.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,17 +18,20 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from archive import audit, indexing, objects, review
-from archive.cli import AppState, cli, cli_actor, pass_state
+from archive.cli import AppState, cli, cli_actor, init, pass_state, roster_import
+from archive.demo import build_demo_box
 from archive.errors import ArchiveError, ObjectUnknown
 from archive.models import Document
 from archive.models.documents import DOCUMENT_TYPES
 from archive.progress import progress_bar
-from ingest.outcome import FileOutcome
+from ingest.outcome import EXIT_NEEDS_ATTENTION, FileOutcome
 from ingest.pipeline import Progress as IngestProgress
 from ingest.pipeline import ingest_paths
 from search.errors import QuerySyntaxError
+from search.results import Hit
 
 
 @cli.command()
@@ -104,6 +109,40 @@ def _ingest_progress(*, enabled: bool) -> Iterator[Callable[[IngestProgress], No
             )
 
         yield update
+
+
+@cli.command()
+@click.option("--workers", type=click.IntRange(1, 256), help="OCR processes.")
+@click.pass_context
+def demo(ctx: click.Context, workers: int | None) -> None:
+    """Build a demo archive from invented records: roster, ingest, review, search.
+
+    Uses the configured data folder (RECORDS_DATA_DIR); run it on a fresh one.
+    """
+    state = ctx.find_object(AppState)
+    assert state is not None
+    ctx.invoke(init)
+    roster_file = build_demo_box(state.settings.data_dir / "demo")
+    click.echo("\n== roster")
+    ctx.invoke(roster_import, csv_file=roster_file)
+
+    click.echo("\n== ingest of a box of scans (a bar shows on a terminal)")
+    box = state.settings.data_dir / "demo" / "box"
+    try:
+        ctx.invoke(ingest, paths=(box,), workers=workers, as_json=False)
+    except click.exceptions.Exit as done:
+        if done.exit_code != EXIT_NEEDS_ATTENTION:
+            raise
+
+    click.echo("\n== review queue")
+    ctx.invoke(review_group)
+    for query in ('name:"Margaret Lindqvist"', "name:Nunes", "type:diploma"):
+        click.echo(f"\n== records search '{query}'")
+        ctx.invoke(search, query=query, as_json=False, limit=5)
+    click.echo(
+        "\nTry: records search QUERY, records show DOCUMENT_ID, "
+        "records review resolve DOCUMENT_ID --student ID, records verify"
+    )
 
 
 @cli.group("review", invoke_without_command=True)
@@ -195,17 +234,42 @@ def search(state: AppState, query: str, as_json: bool, limit: int) -> None:
                 )
             )
         return
-    table = Table("document", "student", "type", "score", "snippet")
-    for hit in results.hits:
+    if sys.stdout.isatty():
+        _print_hits_table(results.hits)
+    else:
+        for hit in results.hits:
+            snippet = html.unescape(re.sub(r"</?mark>", "", hit.snippet))
+            click.echo(
+                f"{hit.document_id}\t{hit.student_id or '-'}\t{hit.doc_type}\t"
+                f"{hit.score:.2f}\t{' '.join(snippet.split())}"
+            )
+    click.echo(f"{results.total} documents match; showing {len(results.hits)}")
+
+
+def _print_hits_table(hits: list[Hit]) -> None:
+    """A table for a person at a terminal, matches in bold."""
+    table = Table()
+    table.add_column("document", no_wrap=True)
+    table.add_column("student", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("score", justify="right")
+    table.add_column("snippet", overflow="ellipsis", no_wrap=True)
+    for hit in hits:
+        snippet = Text()
+        bold = False
+        for part in re.split(r"(</?mark>)", hit.snippet):
+            if part in ("<mark>", "</mark>"):
+                bold = part == "<mark>"
+            else:
+                snippet.append(html.unescape(part), style="bold" if bold else "")
         table.add_row(
             hit.document_id,
             hit.student_id or "-",
             hit.doc_type,
             f"{hit.score:.2f}",
-            hit.snippet.replace("<mark>", "[bold]").replace("</mark>", "[/bold]"),
+            snippet,
         )
     Console().print(table)
-    click.echo(f"{results.total} documents match; showing {len(results.hits)}")
 
 
 @cli.group("index")

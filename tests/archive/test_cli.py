@@ -125,3 +125,15 @@ def test_key_rotation_from_the_command_line(env: dict[str, str]) -> None:
     assert first_id in listed.stdout and "active" in listed.stdout
     assert retired.returncode == 0, retired.stderr
     assert first_id not in run(env, "keys", "list").stdout
+
+
+@pytest.mark.slow
+def test_demo_builds_an_archive_a_registrar_can_search(env: dict[str, str]) -> None:
+    result = run(env, "demo", "--workers", "2")
+
+    assert result.returncode == 0, result.stderr
+    assert "6 files: 4 archived, 1 duplicates, 1 need review, 0 quarantined" in result.stdout
+    assert "3100901" in result.stdout  # found under her maiden name
+    assert "1 documents wait for review" in result.stdout
+    again = run(env, "demo", "--workers", "2")
+    assert "6 files: 0 archived, 6 duplicates" in again.stdout
