@@ -22,7 +22,7 @@ from archive.config import Settings, load_settings
 from archive.context import Archive, open_archive, open_blob_store_for
 from archive.db import create_db_engine, migrate
 from archive.errors import ArchiveError
-from archive.indexing import open_index, verify_index
+from archive.indexing import open_index, sync_index, verify_index
 from archive.models import DataKey, StoredObject
 from archive.progress import progress_bar
 from storage.errors import StorageError
@@ -253,7 +253,12 @@ def roster_import(state: AppState, csv_file: Path) -> None:
     (YYYY-MM-DD), grad_year, last_school, status (current or alumni),
     other_names (earlier names as "Last, First Middle", separated by ";").
     """
-    report = roster.import_roster(state.archive().sessions, csv_file, actor=cli_actor())
+    archive = state.archive()
+    report = roster.import_roster(archive.sessions, csv_file, actor=cli_actor())
+    if report.updated:
+        # Changed names and dates show beside the students' documents in search.
+        with open_index(archive) as index:
+            sync_index(archive, index)
     click.echo(
         f"roster loaded: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged"

@@ -314,3 +314,20 @@ def test_verify_finds_a_document_missing_from_the_index_and_rebuild_repairs_it(
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "1 documents" in rebuilt.stdout
     assert repaired.returncode == 0, repaired.stderr
+
+
+def test_a_name_change_on_the_roster_is_searchable_at_once(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    records(env, "ingest", str(pdf_copy(tmp_path / "t.pdf", 5)), "--json")
+    married = tmp_path / "married.csv"
+    married.write_text(ROSTER.replace("Núñez,José", "Whitaker,José"), encoding="utf-8")
+
+    assert records(env, "roster", "import", str(married)).returncode == 0
+    by_new = lines(records(env, "search", "name:Whitaker", "--json"))
+    by_old = lines(records(env, "search", "name:Nunez", "--json"))
+    verify = records(env, "verify")
+
+    assert [h["student_id"] for h in by_new] == [STUDENT]
+    assert [h["student_id"] for h in by_old] == [STUDENT]
+    assert verify.returncode == 0, verify.stderr
