@@ -12,16 +12,7 @@ from pathlib import Path
 
 import pytest
 
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "archive", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.commands import run_records as run
 
 
 @pytest.fixture
@@ -132,7 +123,10 @@ def test_demo_builds_an_archive_a_registrar_can_search(env: dict[str, str]) -> N
     result = run(env, "demo", "--workers", "2")
 
     assert result.returncode == 0, result.stderr
-    assert "6 files: 4 archived, 1 duplicates, 1 need review, 0 quarantined" in result.stdout
+    assert (
+        "6 files: 4 archived, 1 duplicates, 1 need review, 0 quarantined"
+        in result.stdout
+    )
     assert "3100901" in result.stdout  # found under her maiden name
     assert "1 documents wait for review" in result.stdout
     again = run(env, "demo", "--workers", "2")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,20 +13,10 @@ from archive.config import load_settings
 from archive.context import open_archive
 from archive.models import StoredObject
 from storage.errors import StoreUnavailable
+from tests.commands import run_records as run
 from tests.fixtures.s3server import S3Server
 
 pytestmark = pytest.mark.s3
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "archive", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def s3_env(

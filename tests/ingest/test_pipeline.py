@@ -24,6 +24,7 @@ from archive.context import open_archive
 from archive.indexing import open_index
 from archive.models import Document, IngestFile, StoredObject
 from ingest.faults import CRASH_ENV
+from tests.commands import run_records as records
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 STUDENT = "2256524"  # Nunez, Jose Antonio, as printed on the samples
@@ -33,17 +34,6 @@ ROSTER = (
     f"{STUDENT},Núñez,José,Antonio,1990-10-30,2009,Blair High School,alumni,\n"
     "1000001,Brooks,Beverly,Lynn,1972-04-10,1990,Marshall Fundamental,alumni,\n"
 )
-
-
-def records(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "archive", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def killed_run(env: dict[str, str], crash_at: str, *args: str) -> int:
