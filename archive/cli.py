@@ -25,6 +25,7 @@ from archive.errors import ArchiveError
 from archive.indexing import open_index, sync_index, verify_index
 from archive.models import DataKey, StoredObject
 from archive.progress import progress_bar
+from requests_portal.policy.cli import policy_group
 from storage.errors import StorageError
 from storage.keyring import Keyring
 
@@ -304,6 +305,9 @@ def keys_retire(state: AppState, kek_id: str) -> None:
     """Remove a key-encryption key that no data key uses any more."""
     keys.retire_key(state.archive(), kek_id, actor=cli_actor())
     click.echo(f"retired key {kek_id}")
+
+
+cli.add_command(policy_group)
 
 
 def main() -> None:
