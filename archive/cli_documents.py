@@ -25,8 +25,8 @@ from archive.cli import AppState, cli, cli_actor, init, pass_state, roster_impor
 from archive.demo import build_demo_box
 from archive.errors import ArchiveError, ObjectUnknown
 from archive.models import Document
-from archive.models.documents import DOCUMENT_TYPES
 from archive.progress import progress_bar
+from archive.vocabulary import DOCUMENT_TYPES
 from ingest.outcome import EXIT_NEEDS_ATTENTION, FileOutcome
 from ingest.pipeline import Progress as IngestProgress
 from ingest.pipeline import ingest_paths

@@ -11,12 +11,8 @@ from archive import audit
 from archive.context import Archive
 from archive.errors import ArchiveError, ObjectUnknown
 from archive.models import Document, Student, utcnow
-from archive.models.documents import (
-    ARCHIVED,
-    DOCUMENT_TYPES,
-    NEEDS_REVIEW,
-    QUARANTINED,
-)
+from archive.models.documents import ARCHIVED, NEEDS_REVIEW, QUARANTINED
+from archive.vocabulary import DOCUMENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-DOCUMENT_TYPES = (
-    "transcript",
-    "cumulative_record",
-    "diploma",
-    "immunization",
-    "enrollment_form",
-    "correspondence",
-    "court_order",
-    "other",
-)
 MIN_TYPE_SCORE = 3.0
 TITLE_LINES = 6
 CURRENT_YEAR = date.today().year

@@ -13,17 +13,6 @@ ARCHIVED = "archived"
 NEEDS_REVIEW = "needs_review"
 QUARANTINED = "quarantined"
 
-DOCUMENT_TYPES = (
-    "transcript",
-    "cumulative_record",
-    "diploma",
-    "immunization",
-    "enrollment_form",
-    "correspondence",
-    "court_order",
-    "other",
-)
-
 
 class Document(Base):
     """One ingested file: its encrypted original, its text, and its owner.
