@@ -22,6 +22,7 @@ from archive.config import Settings, load_settings
 from archive.context import Archive, open_archive, open_blob_store_for
 from archive.db import create_db_engine, migrate
 from archive.errors import ArchiveError
+from archive.export.cli import export_command
 from archive.indexing import open_index, sync_index, verify_index
 from archive.models import DataKey, StoredObject
 from archive.progress import progress_bar
@@ -308,6 +309,7 @@ def keys_retire(state: AppState, kek_id: str) -> None:
 
 
 cli.add_command(policy_group)
+cli.add_command(export_command)
 
 
 def main() -> None:

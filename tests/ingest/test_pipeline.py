@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pikepdf
 import pytest
 from sqlalchemy import func, select
 
@@ -24,16 +23,8 @@ from archive.context import open_archive
 from archive.indexing import open_index
 from archive.models import Document, IngestFile, StoredObject
 from ingest.faults import CRASH_ENV
+from tests.builders import ROSTER, SAMPLES, STUDENT, pdf_copy
 from tests.commands import run_records as records
-
-SAMPLES = Path(__file__).resolve().parent / "samples"
-STUDENT = "2256524"  # Nunez, Jose Antonio, as printed on the samples
-ROSTER = (
-    "student_id,last_name,first_name,middle_name,birth_date,grad_year,"
-    "last_school,status,other_names\n"
-    f"{STUDENT},Núñez,José,Antonio,1990-10-30,2009,Blair High School,alumni,\n"
-    "1000001,Brooks,Beverly,Lynn,1972-04-10,1990,Marshall Fundamental,alumni,\n"
-)
 
 
 def killed_run(env: dict[str, str], crash_at: str, *args: str) -> int:
@@ -57,14 +48,6 @@ def killed_run(env: dict[str, str], crash_at: str, *args: str) -> int:
 
 def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-
-
-def pdf_copy(target: Path, n: int) -> Path:
-    """A born-digital transcript whose bytes differ from the sample's."""
-    with pikepdf.open(SAMPLES / "born_digital.pdf") as pdf:
-        pdf.docinfo["/Title"] = f"copy {n}"
-        pdf.save(target)
-    return target
 
 
 @pytest.fixture
