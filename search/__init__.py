@@ -13,10 +13,12 @@ from search.errors import (
     SearchError,
 )
 from search.index import SearchIndex
+from search.protocol import DocumentIndex
 from search.rebuild import rebuild
 from search.results import Hit, SearchResults
 
 __all__ = [
+    "DocumentIndex",
     "Hit",
     "IndexBusy",
     "IndexCorrupt",
