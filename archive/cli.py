@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from archive import audit, fixity, keys, objects, roster
+from archive.backup.cli import backup_group, restore_command
 from archive.config import Settings, load_settings
 from archive.context import Archive, open_archive, open_blob_store_for
 from archive.db import create_db_engine, migrate
@@ -310,6 +311,8 @@ def keys_retire(state: AppState, kek_id: str) -> None:
 
 cli.add_command(policy_group)
 cli.add_command(export_command)
+cli.add_command(backup_group)
+cli.add_command(restore_command)
 
 
 def main() -> None:
