@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive import audit
@@ -30,7 +31,23 @@ STORED = "stored"
 SHREDDED = "shredded"
 
 
-def seal_pending(archive: Archive, source: BinaryIO, *, kind: str) -> StoredObject:
+@dataclass(frozen=True)
+class SealedPending:
+    """What a sealed, still pending object holds: enough to confirm it later.
+
+    The size and digest travel to :func:`confirm_stored` instead of being
+    written in a transaction of their own, so sealing costs one transaction.
+    """
+
+    id: str
+    blob_key: str
+    kind: str
+    size: int
+    stored_size: int
+    sha256: str
+
+
+def seal_pending(archive: Archive, source: BinaryIO, *, kind: str) -> SealedPending:
     """Encrypt and store ``source``, leaving the object ``pending``.
 
     The caller confirms it with :func:`confirm_stored` in the same
@@ -40,21 +57,22 @@ def seal_pending(archive: Archive, source: BinaryIO, *, kind: str) -> StoredObje
     """
     prepared = archive.vault.prepare()
     with archive.sessions.begin() as session:
-        session.add(
-            StoredObject(
-                id=prepared.object_id,
-                blob_key=prepared.blob_key,
-                kind=kind,
-                state=PENDING,
-            )
+        session.execute(
+            insert(StoredObject),
+            {
+                "id": prepared.object_id,
+                "blob_key": prepared.blob_key,
+                "kind": kind,
+                "state": PENDING,
+            },
         )
-        session.flush()
-        session.add(
-            DataKey(
-                object_id=prepared.object_id,
-                kek_id=prepared.wrapped.kek_id,
-                wrapped=prepared.wrapped.blob,
-            )
+        session.execute(
+            insert(DataKey),
+            {
+                "object_id": prepared.object_id,
+                "kek_id": prepared.wrapped.kek_id,
+                "wrapped": prepared.wrapped.blob,
+            },
         )
 
     try:
@@ -63,36 +81,50 @@ def seal_pending(archive: Archive, source: BinaryIO, *, kind: str) -> StoredObje
         _forget_pending(archive, prepared.object_id, prepared.blob_key)
         raise
 
-    with archive.sessions.begin() as session:
-        row = session.get_one(StoredObject, prepared.object_id)
-        row.size = sealed.size
-        row.stored_size = sealed.stored_size
-        row.sha256 = sealed.sha256
-    return row
+    return SealedPending(
+        id=prepared.object_id,
+        blob_key=prepared.blob_key,
+        kind=kind,
+        size=sealed.size,
+        stored_size=sealed.stored_size,
+        sha256=sealed.sha256,
+    )
 
 
 def confirm_stored(
     session: Session,
-    object_id: str,
+    sealed: SealedPending,
     *,
     actor: str,
     reason: str | None = None,
-) -> StoredObject:
-    """Mark a sealed object stored and audit it, in the caller's transaction."""
-    row = session.get_one(StoredObject, object_id)
-    if row.state != PENDING:
-        raise ValueError(f"object {object_id} is {row.state}, not pending")
-    row.state = STORED
-    row.stored_at = utcnow()
+) -> None:
+    """Record a sealed object as stored, with its digest, in the caller's transaction.
+
+    One conditional update both checks that the object is still pending and
+    records it, so confirming costs no read.
+    """
+    result = session.execute(
+        update(StoredObject)
+        .where(StoredObject.id == sealed.id, StoredObject.state == PENDING)
+        .values(
+            state=STORED,
+            stored_at=utcnow(),
+            size=sealed.size,
+            stored_size=sealed.stored_size,
+            sha256=sealed.sha256,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        raise ValueError(f"object {sealed.id} is not pending; it cannot be confirmed")
     audit.append(
         session,
         actor=actor,
         action="object.store",
-        target=f"object:{object_id}",
+        target=f"object:{sealed.id}",
         reason=reason,
-        detail={"kind": row.kind, "size": row.size},
+        detail={"kind": sealed.kind, "size": sealed.size},
     )
-    return row
 
 
 def store_object(
@@ -106,7 +138,8 @@ def store_object(
     """Encrypt and store everything ``source`` yields; return the stored row."""
     sealed = seal_pending(archive, source, kind=kind)
     with archive.sessions.begin() as session:
-        row = confirm_stored(session, sealed.id, actor=actor, reason=reason)
+        confirm_stored(session, sealed, actor=actor, reason=reason)
+        row = session.get_one(StoredObject, sealed.id)
     log.info("object %s stored (%d bytes)", row.id, row.size or 0)
     return row
 

@@ -2,9 +2,11 @@
 
 The original and the searchable copy are sealed as pending objects first;
 one transaction then records the document, its pages, the batch's account
-of the file and the objects' confirmation. A crash before that commit
-leaves pending objects that the next run removes; after it, the document
-is whole and only the index may lag, which the next run repairs.
+of the file and the objects' confirmation. Several filed documents may
+share that transaction (a group commit), since each stays all-or-nothing
+within it. A crash before that commit leaves pending objects that the next
+run removes; after it, the document is whole and only the index may lag,
+which the next run repairs.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from archive import audit, objects
 from archive.context import Archive
@@ -51,6 +54,15 @@ class Unreadable:
     code: str
     reason: str
     kind: str
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A document whose objects are sealed, waiting for the commit that keeps it."""
+
+    document: Document
+    outcome: FileOutcome
+    sealed: list[objects.SealedPending] = field(default_factory=list)
 
 
 def load_roster(archive: Archive) -> RosterIndex:
@@ -133,13 +145,15 @@ def _fields_json(fields: ExtractedFields) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def _seal_file(archive: Archive, path: Path, kind: str, sha256: str | None) -> str:
+def _seal_file(
+    archive: Archive, path: Path, kind: str, sha256: str | None
+) -> objects.SealedPending:
     with path.open("rb") as source:
         sealed = objects.seal_pending(archive, source, kind=kind)
     if sha256 is not None and sealed.sha256 != sha256:
         objects.discard_pending(archive, sealed.id)
         raise FileChanged(f"{path} changed while it was being ingested")
-    return sealed.id
+    return sealed
 
 
 def file_read_document(
@@ -150,24 +164,23 @@ def file_read_document(
     sha256: str,
     result: ReadResult,
     roster: RosterIndex,
-    actor: str,
-) -> tuple[FileOutcome, Document]:
-    """Store a document that was read, link it or send it to review."""
+) -> Filed:
+    """Seal a document that was read, linked or sent to review, for its commit."""
     match = match_student(result.fields, roster)
     status, reason = decide(match, result)
     student_id = match.student_id if status == ARCHIVED else None
 
     original = _seal_file(archive, path, "original", sha256)
-    searchable = None
+    sealed = [original]
     if result.searchable_pdf is not None:
-        searchable = _seal_file(archive, result.searchable_pdf, "searchable", None)
+        sealed.append(_seal_file(archive, result.searchable_pdf, "searchable", None))
     checkpoint("sealed")
 
     document = Document(
         id=secrets.token_hex(16),
         sha256=sha256,
-        original_object_id=original,
-        searchable_object_id=searchable,
+        original_object_id=original.id,
+        searchable_object_id=sealed[1].id if len(sealed) > 1 else None,
         source_name=path.name,
         file_kind=result.kind.format.value,
         status=status,
@@ -204,8 +217,7 @@ def file_read_document(
         ocr_confidence=document.ocr_confidence,
         reason=reason,
     )
-    _commit(archive, batch, document, outcome, [original, searchable], actor)
-    return outcome, document
+    return Filed(document, outcome, sealed)
 
 
 def file_unreadable(
@@ -215,14 +227,13 @@ def file_unreadable(
     path: Path,
     sha256: str,
     failure: Unreadable,
-    actor: str,
-) -> tuple[FileOutcome, Document]:
+) -> Filed:
     """Keep a file that could not be read, encrypted, for a person to look at."""
     original = _seal_file(archive, path, "quarantine", sha256)
     document = Document(
         id=secrets.token_hex(16),
         sha256=sha256,
-        original_object_id=original,
+        original_object_id=original.id,
         source_name=path.name,
         file_kind=failure.kind,
         status=QUARANTINED,
@@ -242,46 +253,53 @@ def file_unreadable(
         doc_type="other",
         reason=failure.reason,
     )
-    _commit(archive, batch, document, outcome, [original], actor)
-    return outcome, document
+    return Filed(document, outcome, [original])
 
 
-def _commit(
+def commit_filed(
     archive: Archive,
     batch: IngestBatch,
-    document: Document,
-    outcome: FileOutcome,
-    object_ids: list[str | None],
+    filed: Sequence[Filed],
+    accounts: Sequence[FileOutcome],
+    *,
     actor: str,
 ) -> None:
-    checkpoint("commit")
+    """Keep filed documents, and the account of files without one, in one commit.
+
+    Nothing here may be reported to the clerk before this returns: until
+    then a crash leaves only pending objects, and the files are read again.
+    """
     with archive.sessions.begin() as session:
-        for object_id in object_ids:
-            if object_id is not None:
-                objects.confirm_stored(session, object_id, actor=actor, reason="ingest")
-        session.add(document)
-        session.flush()
-        record_outcome(session, batch, outcome)
-        audit.append(
-            session,
-            actor=actor,
-            action="document.ingest",
-            target=f"document:{document.id}",
-            detail={"status": outcome.status, "pages": outcome.pages},
+        for item in filed:
+            checkpoint("commit")
+            for sealed in item.sealed:
+                objects.confirm_stored(session, sealed, actor=actor, reason="ingest")
+            session.add(item.document)
+            audit.append(
+                session,
+                actor=actor,
+                action="document.ingest",
+                target=f"document:{item.document.id}",
+                detail={"status": item.outcome.status, "pages": item.outcome.pages},
+            )
+        record_outcomes(session, batch, [*(item.outcome for item in filed), *accounts])
+    if filed:
+        checkpoint("committed")
+    for item in filed:
+        log.info(
+            "batch %s: document %s %s (%d pages)",
+            batch.id,
+            item.document.id,
+            item.outcome.status,
+            item.outcome.pages,
         )
-    checkpoint("committed")
-    log.info(
-        "batch %s: document %s %s (%d pages)",
-        batch.id,
-        document.id,
-        outcome.status,
-        outcome.pages,
-    )
 
 
-def record_outcome(session: Any, batch: IngestBatch, outcome: FileOutcome) -> None:
-    """Write the batch's account of one file inside the caller's transaction."""
-    session.add(
+def record_outcomes(
+    session: Session, batch: IngestBatch, outcomes: Sequence[FileOutcome]
+) -> None:
+    """Write the batch's account of each file inside the caller's transaction."""
+    session.add_all(
         IngestFile(
             batch_id=batch.id,
             path=outcome.path,
@@ -290,7 +308,8 @@ def record_outcome(session: Any, batch: IngestBatch, outcome: FileOutcome) -> No
             reason=outcome.reason,
             pages=outcome.pages,
         )
+        for outcome in outcomes
     )
-    row = session.get(IngestBatch, batch.id)
-    row.files_done += 1
-    row.pages_done += outcome.pages if outcome.status != DUPLICATE else 0
+    row = session.get_one(IngestBatch, batch.id)
+    row.files_done += len(outcomes)
+    row.pages_done += sum(o.pages for o in outcomes if o.status != DUPLICATE)

@@ -29,6 +29,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from archive.context import Archive
 from archive.errors import ArchiveError
 from archive.indexing import index_documents, open_index, sync_index
@@ -38,12 +41,13 @@ from ingest.errors import UnreadableFile
 from ingest.faults import checkpoint
 from ingest.filing import (
     FileChanged,
+    Filed,
     Unreadable,
+    commit_filed,
     file_read_document,
     file_unreadable,
     find_duplicate,
     load_roster,
-    record_outcome,
 )
 from ingest.outcome import DUPLICATE, QUARANTINED, BatchSummary, FileOutcome
 from ingest.reader import ReadResult, read_document
@@ -55,6 +59,9 @@ log = logging.getLogger(__name__)
 INGEST_KINDS = ("original", "searchable", "quarantine")
 _HASH_CHUNK = 1 << 20
 _INDEX_EVERY = 25
+# A group commit keeps at most this many files, held at most this long.
+_COMMIT_EVERY = 32
+_COMMIT_WAIT = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -139,17 +146,29 @@ class _Read:
 def read_in_worker(path: Path, workdir: Path, languages: str) -> _Read:
     """Read one file in a pool process; bad input comes back as a reason."""
     try:
-        return _Read(result=read_document(path, workdir=workdir, languages=languages))
+        result = read_document(path, workdir=workdir, languages=languages)
     except UnreadableFile as err:
+        _empty(workdir)
         try:
             kind = sniff(path).format.value
         except (OSError, UnreadableFile):
             kind = "unknown"
         return _Read(failure=Unreadable(err.code, err.reason, kind))
 
+    # Clearing the folder here, beside the other worker, spares the main
+    # process, which every file waits on; a searchable copy must stay for it.
+    if result.searchable_pdf is None:
+        _empty(workdir)
+    return _Read(result=result)
+
 
 class _Batch:
-    """The state of one running batch in the main process."""
+    """The state of one running batch in the main process.
+
+    Filed documents wait in memory for a group commit, which keeps several
+    in one transaction; a file is reported to the clerk only once the
+    transaction that keeps its account has committed.
+    """
 
     def __init__(
         self,
@@ -174,41 +193,38 @@ class _Batch:
         with archive.sessions.begin() as session:
             session.add(self.row)
         self.summary = BatchSummary(self.row.id)
-        self.to_index: list[tuple[Document, Student | None]] = []
+        self.to_index: list[Document] = []
         # Files whose content is already in flight in this batch, by digest.
         self.waiting: dict[str, list[Path]] = {}
-
-    def report(self, outcome: FileOutcome) -> None:
-        self.summary.add(outcome)
-        self.on_outcome(outcome)
+        self.filed: list[Filed] = []
+        self.accounts: list[FileOutcome] = []
+        self.oldest = 0.0
 
     def record_alone(self, outcome: FileOutcome) -> None:
-        """Account for a file that produced no new document."""
-        with self.archive.sessions.begin() as session:
-            record_outcome(session, self.row, outcome)
-        self.report(outcome)
+        """Account for a file that produced no new document, at the next commit."""
+        self._hold()
+        self.accounts.append(outcome)
+        self._commit_if_due()
 
     def file(self, path: Path, sha256: str, read: _Read) -> None:
         try:
             if read.result is not None:
-                outcome, document = file_read_document(
+                filed = file_read_document(
                     self.archive,
                     self.row,
                     path=path,
                     sha256=sha256,
                     result=read.result,
                     roster=self.roster,
-                    actor=self.actor,
                 )
             else:
                 assert read.failure is not None
-                outcome, document = file_unreadable(
+                filed = file_unreadable(
                     self.archive,
                     self.row,
                     path=path,
                     sha256=sha256,
                     failure=read.failure,
-                    actor=self.actor,
                 )
         except (FileChanged, OSError) as err:
             reason = (
@@ -216,42 +232,82 @@ class _Batch:
                 if isinstance(err, FileChanged)
                 else f"the file could not be read again ({err.strerror})"
             )
+            twins = self.waiting.pop(sha256, [])
             self.record_alone(FileOutcome(str(path), QUARANTINED, reason=reason))
-            for twin in self.waiting.pop(sha256, []):
+            for twin in twins:
                 again = f"its twin {path.name} could not be ingested; ingest it again"
                 self.record_alone(FileOutcome(str(twin), QUARANTINED, reason=again))
             return
 
-        self.report(outcome)
-        self.to_index.append((document, self._student(document)))
-        for twin in self.waiting.pop(sha256, []):
-            self.record_alone(
+        self._hold()
+        self.filed.append(filed)
+        self._commit_if_due()
+
+    def _hold(self) -> None:
+        if not (self.filed or self.accounts):
+            self.oldest = time.monotonic()
+
+    def _commit_if_due(self) -> None:
+        held = len(self.filed) + len(self.accounts)
+        if held >= _COMMIT_EVERY or time.monotonic() - self.oldest >= _COMMIT_WAIT:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit what is held, then report it: twins after their original."""
+        if not (self.filed or self.accounts):
+            return
+        settled: list[FileOutcome] = []
+        twins: list[FileOutcome] = []
+        for filed in self.filed:
+            original = Path(filed.outcome.path).name
+            copies = [
                 replace(
-                    outcome,
+                    filed.outcome,
                     path=str(twin),
                     status=DUPLICATE,
-                    reason=f"the same content as {path.name} in this batch",
+                    reason=f"the same content as {original} in this batch",
                 )
-            )
+                for twin in self.waiting.pop(filed.document.sha256, [])
+            ]
+            settled += [filed.outcome, *copies]
+            twins += copies
+        accounts = twins + self.accounts
+        settled += self.accounts
+
+        commit_filed(self.archive, self.row, self.filed, accounts, actor=self.actor)
+
+        self.to_index += [filed.document for filed in self.filed]
+        self.filed, self.accounts = [], []
+        for outcome in settled:
+            self.summary.add(outcome)
+            self.on_outcome(outcome)
         if len(self.to_index) >= _INDEX_EVERY:
             self.flush_index()
-
-    def _student(self, document: Document) -> Student | None:
-        if document.student_id is None:
-            return None
-        with self.archive.sessions() as session:
-            student = session.get(Student, document.student_id)
-            if student is not None:
-                _ = student.names  # loaded before the session closes
-            return student
 
     def flush_index(self) -> None:
         if self.to_index:
             checkpoint("index")
-            index_documents(self.archive, self.index, self.to_index)
+            index_documents(self.archive, self.index, self._with_students())
             self.to_index = []
 
+    def _with_students(self) -> list[tuple[Document, Student | None]]:
+        """Pair each document with its student, all loaded in one query."""
+        ids = {d.student_id for d in self.to_index if d.student_id is not None}
+        students: dict[str, Student] = {}
+        if ids:
+            with self.archive.sessions() as session:
+                students = {
+                    s.student_id: s
+                    for s in session.scalars(
+                        select(Student)
+                        .where(Student.student_id.in_(ids))
+                        .options(selectinload(Student.names))
+                    )
+                }
+        return [(d, students.get(d.student_id or "")) for d in self.to_index]
+
     def finish(self, seconds: float) -> BatchSummary:
+        self.commit()
         self.flush_index()
         with self.archive.sessions.begin() as session:
             row = session.get_one(IngestBatch, self.row.id)
@@ -313,8 +369,12 @@ def _run(
     on_progress: Callable[[Progress], None],
 ) -> None:
     context = multiprocessing.get_context("forkserver")
+    # Imported once in the fork server, the reading code is ready in every
+    # worker it forks instead of being imported again by each of them.
+    context.set_forkserver_preload([__name__])
     languages = batch.archive.settings.ocr_languages
     in_flight: dict[Future[_Read], tuple[Path, str, Path]] = {}
+    spare: list[Path] = []
     queue = iter(files)
 
     def progress() -> None:
@@ -328,7 +388,7 @@ def _run(
                 path = next(queue, None)
                 if path is None:
                     break
-                job = _prepare(batch, path, workroot)
+                job = _prepare(batch, path, workroot, spare)
                 if job is not None:
                     workdir = job[1]
                     future = pool.submit(read_in_worker, path, workdir, languages)
@@ -341,11 +401,16 @@ def _run(
             for future in done:
                 path, sha256, workdir = in_flight.pop(future)
                 batch.file(path, sha256, future.result())
-                shutil.rmtree(workdir, ignore_errors=True)
+                _empty(workdir)
+                spare.append(workdir)
                 progress()
+            if not any(future.done() for future in in_flight):
+                batch.commit()
 
 
-def _prepare(batch: _Batch, path: Path, workroot: Path) -> tuple[str, Path] | None:
+def _prepare(
+    batch: _Batch, path: Path, workroot: Path, spare: list[Path]
+) -> tuple[str, Path] | None:
     """Hash a file and settle it at once if it needs no reading; else plan a job."""
     try:
         sha256 = hash_file(path)
@@ -362,6 +427,17 @@ def _prepare(batch: _Batch, path: Path, workroot: Path) -> tuple[str, Path] | No
         batch.waiting[sha256].append(path)
         return None
     batch.waiting[sha256] = []
+    if spare:
+        return sha256, spare.pop()
     workdir = workroot / secrets.token_hex(8)
     workdir.mkdir(mode=0o700)
     return sha256, workdir
+
+
+def _empty(workdir: Path) -> None:
+    """Clear a job's folder for the next job; most hold nothing to clear."""
+    for child in workdir.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
