@@ -300,7 +300,6 @@ def _document(state: AppState, document_id: str) -> Document:
         document = session.get(Document, document_id)
         if document is None:
             raise ObjectUnknown(f"no document has the id {document_id}")
-        _ = document.pages
         return document
 
 

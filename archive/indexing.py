@@ -32,8 +32,9 @@ def open_index(archive: Archive) -> SearchIndex:
     return SearchIndex.open(archive.settings.index_dir)
 
 
-def stamp_of(document: Document) -> str:
-    return f"v{document.version}"
+def stamp_of(version: int) -> str:
+    """The index's stamp for a document at ``version``."""
+    return f"v{version}"
 
 
 def indexed_document(document: Document, student: Student | None) -> IndexedDocument:
@@ -53,7 +54,7 @@ def indexed_document(document: Document, student: Student | None) -> IndexedDocu
         grad_year=student.grad_year if student else None,
         doc_type=document.doc_type,
         text="\n\f".join(page.text for page in document.pages),
-        stamp=stamp_of(document),
+        stamp=stamp_of(document.version),
     )
 
 
@@ -185,7 +186,7 @@ def verify_index(archive: Archive, index: SearchIndex) -> IndexReport:
             continue
         if stamp is None:
             report.missing.append(document_id)
-        elif stamp != f"v{version}":
+        elif stamp != stamp_of(version):
             report.stale.append(document_id)
     report.unknown = sorted(in_index)
     return report
